@@ -1,0 +1,21 @@
+# All dependencies come from Debian 12 packages (see docs/dependencies.md); nothing is vendored
+# or downloaded. `make deps` installs them.
+find_package(Threads REQUIRED)
+find_package(Boost 1.81 REQUIRED CONFIG)  # header-only parts: unordered_flat_map, Asio, Beast
+find_package(yaml-cpp REQUIRED)
+find_package(simdjson REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+find_package(SQLite3 REQUIRED)
+if(KVB_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  find_package(rapidcheck REQUIRED)
+endif()
+if(KVB_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

@@ -1,0 +1,37 @@
+// FIFO, as libCacheSim/cache/eviction/FIFO.c: a miss inserts at the head, a hit changes nothing,
+// the victim is the tail (oldest insert). Pinned blocks are passed over in place.
+#include "simulation/policies/slot_list.h"
+#include "simulation/policy_registry.h"
+
+namespace kvb {
+namespace {
+
+class FifoPolicy final : public EvictionPolicy {
+ public:
+  void OnHit(Slot, const AccessContext&) override {}
+
+  Slot Victim() override {
+    const Slot victim = links_.FromTail(list_, [this](Slot s) { return Pinned(s); });
+    if (victim != kNoSlot) links_.Remove(list_, victim);
+    return victim;
+  }
+
+  void OnInsert(Slot slot, uint64_t, const AccessContext&) override {
+    links_.Grow(slot);
+    links_.PushHead(list_, slot);
+  }
+
+  void OnErase(Slot slot) override { links_.Remove(list_, slot); }
+
+ private:
+  SlotLinks links_;
+  SlotList list_;
+};
+
+}  // namespace
+
+std::unique_ptr<EvictionPolicy> MakeFifoPolicy(const PolicyParams&) {
+  return std::make_unique<FifoPolicy>();
+}
+
+}  // namespace kvb

@@ -1,0 +1,124 @@
+// End-to-end: runs the real cache_simulator binary and checks exit codes, messages and files.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Result RunCli(const std::string& args) {
+  const std::string cmd = std::string(KVB_BIN_DIR) + "/cache_simulator " + args + " 2>&1";
+  Result r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string TempDir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("kvb_e2e_" + name + "_" + std::to_string(getpid()));
+  fs::remove_all(d);
+  return d.string();
+}
+
+const std::string kData = KVB_TEST_DATA;
+
+TEST(CacheSimulatorCliTest, WritesTableJsonCsvAndPlots) {
+  const std::string out = TempDir("ok");
+  const Result r = RunCli("--input-file " + kData +
+                       "/alibaba_small.jsonl -p lru,belady,conversation-aware -c 2,4,inf --mrc "
+                       "-o " + out);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("policy"), std::string::npos);
+  EXPECT_NE(r.out.find("conversation-aware"), std::string::npos);
+  for (const char* f : {"summary.json", "results.csv", "timeseries.csv", "turns.csv", "mrc.csv",
+                        "hit_ratio_vs_capacity.gp", "hit_ratio_vs_capacity.dat",
+                        "hit_ratio_vs_capacity.png", "hit_ratio_vs_capacity.svg"}) {
+    EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
+  }
+  EXPECT_GT(fs::file_size(fs::path(out) / "hit_ratio_vs_capacity.png"), 1000u);
+  std::ifstream in(fs::path(out) / "summary.json");
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["context"]["tool"], "cache_simulator");
+  EXPECT_TRUE(j["context"].contains("git_commit"));
+  EXPECT_EQ(j["trace"]["requests"], 4);
+  EXPECT_EQ(j["results"].size(), 9u);
+  // Alibaba sample: 13 block accesses; with an unbounded cache, turn 2 hits [1089 1090] and
+  // turn 3 hits [1089 1090 1092] in prefix mode: 5 hits.
+  EXPECT_EQ(j["results"][2]["block_hits"], 5);
+  fs::remove_all(out);
+}
+
+TEST(CacheSimulatorCliTest, MissingFileIsAOneLineErrorWithExitCode2) {
+  const Result r = RunCli("--input-file /nonexistent/trace.jsonl");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "error: input file '/nonexistent/trace.jsonl' does not exist\n");
+}
+
+TEST(CacheSimulatorCliTest, UnknownFormatPolicyAndCapacityAreErrors) {
+  Result r = RunCli("--input-file " + kData + "/mooncake_small.jsonl --format parquet");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("unknown trace format 'parquet'; valid:"), std::string::npos) << r.out;
+  r = RunCli("--input-file " + kData + "/mooncake_small.jsonl -p lru,random");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("unknown eviction policy 'random'; valid: lru, fifo"), std::string::npos);
+  r = RunCli("--input-file " + kData + "/mooncake_small.jsonl -c 12parsecs");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("invalid capacity '12parsecs'"), std::string::npos);
+  r = RunCli("--input-file " + kData + "/mooncake_small.jsonl -c 64GB");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--model"), std::string::npos);
+  r = RunCli("--input-file " + kData + "/mooncake_small.jsonl --no-such-flag");
+  EXPECT_EQ(r.code, 2);
+}
+
+TEST(CacheSimulatorCliTest, MalformedLinesAreReportedAndStrictStops) {
+  const std::string out = TempDir("bad");
+  Result r = RunCli("--input-file " + kData + "/mooncake_malformed.jsonl -o " + out);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("6 malformed records skipped"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mooncake_malformed.jsonl:2: not valid JSON"), std::string::npos);
+  r = RunCli("--input-file " + kData + "/mooncake_malformed.jsonl --strict -o " + out);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("mooncake_malformed.jsonl:2"), std::string::npos) << r.out;
+  fs::remove_all(out);
+}
+
+TEST(CacheSimulatorCliTest, ByteCapacitiesUseTheModelSpec) {
+  const std::string out = TempDir("bytes");
+  // Qwen3-8B: 147456 bytes/token; 512-token blocks of Mooncake: 75497472 bytes; 0.2GB -> 2 blocks.
+  const Result r = RunCli("--input-file " + kData + "/mooncake_small.jsonl -c 0.2GB --model qwen3-8b "
+                       "-o " + out);
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream in(fs::path(out) / "summary.json");
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["results"][0]["capacity_blocks"], 2);
+  fs::remove_all(out);
+}
+
+TEST(CacheSimulatorCliTest, ListPoliciesShowsTheRegistry) {
+  const Result r = RunCli("--list-policies");
+  EXPECT_EQ(r.code, 0);
+  for (const char* p : {"lru", "fifo", "lfu", "arc", "s3fifo", "sieve", "belady", "mru", "vllm",
+                        "conversation-aware"}) {
+    EXPECT_NE(r.out.find(p), std::string::npos) << p;
+  }
+}
+
+}  // namespace
