@@ -12,7 +12,7 @@ PACKAGES := g++ cmake ninja-build pkg-config git \
 	libfmt-dev libspdlog-dev libxxhash-dev libzstd-dev libsqlite3-dev \
 	libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev gnuplot-nox zstd
 
-.PHONY: all deps configure build demo test test-release test-asan bench format clean
+.PHONY: all deps configure build demo sample test test-release test-asan bench format clean
 
 all: build
 
@@ -36,10 +36,16 @@ build: configure
 
 # The main job on its built-in default (until the benchmark runner lands: the simulator on the
 # shipped sample trace).
-demo: build
-	$(BIN)/cache_simulator --input-file data/sample_multiturn.jsonl \
+DEMO_ARGS := --input-file data/sample_multiturn.jsonl \
 	  --eviction-policy lru,fifo,lfu,arc,s3fifo,sieve,belady,vllm,conversation-aware \
-	  --capacity 256,1024,4096,16384 --output-dir outputs/simulation/demo
+	  --capacity 1000,2000,4000,8000,16000 --mrc --output-dir outputs/simulation/demo
+
+demo: build
+	$(BIN)/cache_simulator $(DEMO_ARGS)
+
+# The shipped sample is generated, and tests check it is reproducible bit for bit.
+sample: build
+	$(BIN)/trace_generator --conversations 300 --seed 7 --output data/sample_multiturn.jsonl
 
 # The whole suite: release build, then the same suite under ASan+UBSan.
 test: test-release test-asan

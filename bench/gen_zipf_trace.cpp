@@ -2,9 +2,9 @@
 // objects (defaults: 20M accesses, alpha 0.9, 4M objects -> about 2.9M distinct blocks).
 // Formats: "block" (one id per line) or "oracle" (libCacheSim oracleGeneral, with next-access
 // indices, so the same file can be fed to libCacheSim's cachesim).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdio>
 #include <cstring>

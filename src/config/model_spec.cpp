@@ -53,8 +53,8 @@ std::string ConfigDir() {
 ModelSpec LoadModelSpec(const std::string& path) {
   const YamlMap y = YamlMap::LoadFile(path);
   y.RejectUnknown({"name", "hf_name", "params", "num_layers", "hidden_size", "intermediate_size",
-                   "num_attention_heads", "num_kv_heads", "head_dim", "vocab_size",
-                   "max_model_len", "dtype", "source"});
+                   "num_attention_heads", "num_kv_heads", "head_dim", "vocab_size", "max_model_len",
+                   "dtype", "source"});
   ModelSpec m;
   m.name = y.OptString("name").value_or(fs::path(path).stem().string());
   m.hf_name = y.OptString("hf_name").value_or(m.name);
@@ -64,9 +64,8 @@ ModelSpec LoadModelSpec(const std::string& path) {
   m.intermediate_size = y.OptInt("intermediate_size").value_or(0);
   m.num_attention_heads = y.GetInt("num_attention_heads");
   m.num_kv_heads = y.GetInt("num_kv_heads");
-  m.head_dim = y.OptInt("head_dim").value_or(m.num_attention_heads > 0
-                                                 ? m.hidden_size / m.num_attention_heads
-                                                 : 0);
+  m.head_dim = y.OptInt("head_dim")
+                   .value_or(m.num_attention_heads > 0 ? m.hidden_size / m.num_attention_heads : 0);
   m.vocab_size = y.OptInt("vocab_size").value_or(0);
   m.max_model_len = y.GetInt("max_model_len");
   m.dtype = y.OptString("dtype").value_or("bfloat16");

@@ -9,9 +9,9 @@
 namespace kvb {
 
 struct ModelSpec {
-  std::string name;      // short name, e.g. "qwen3-8b" (the file name)
-  std::string hf_name;   // e.g. "Qwen/Qwen3-8B"
-  double params = 0;     // parameter count
+  std::string name;     // short name, e.g. "qwen3-8b" (the file name)
+  std::string hf_name;  // e.g. "Qwen/Qwen3-8B"
+  double params = 0;    // parameter count
   int64_t num_layers = 0;
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;

@@ -85,7 +85,8 @@ std::optional<int64_t> YamlMap::OptInt(const std::string& key) const {
     // Accept integral values written as floats ("8.0e9" params).
     double d = 0;
     auto [p2, e2] = std::from_chars(s.data(), s.data() + s.size(), d);
-    if (e2 != std::errc() || p2 != s.data() + s.size() || d != std::floor(d) || std::abs(d) > 9e18) {
+    if (e2 != std::errc() || p2 != s.data() + s.size() || d != std::floor(d) ||
+        std::abs(d) > 9e18) {
       Fail(key, fmt::format("expected an integer, got '{}'", s));
     }
     v = static_cast<int64_t>(d);

@@ -1,8 +1,8 @@
 // cache_simulator: replays the block accesses of a trace or server log through eviction
 // policies and capacities. A thin main: flags -> SimulationConfig -> RunSimulation -> report.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -96,8 +96,8 @@ int Run(int argc, char** argv) {
   config.stream.infer_conversations = !no_infer;
   config.policies = SplitList(policies_arg);
   for (const auto& p : config.policies) kvb::FindPolicy(p);  // unknown name: error up front
-  for (const auto& c : SplitList(capacities_arg.empty() ? std::vector<std::string>{"inf"}
-                                                        : capacities_arg)) {
+  for (const auto& c :
+       SplitList(capacities_arg.empty() ? std::vector<std::string>{"inf"} : capacities_arg)) {
     config.capacities.push_back(kvb::ParseCapacity(c));
   }
   config.hit_mode = kvb::ParseHitMode(hit_mode);
@@ -117,15 +117,14 @@ int Run(int argc, char** argv) {
   const kvb::ReportFiles files = kvb::WriteSimulationReport(result, config, context, output_dir);
   if (!quiet) {
     const auto& t = result.trace;
-    fmt::print("{}: {} requests, {} block accesses ({}-token blocks{}), {} format{}\n", t.path,
-               t.requests, t.accesses, t.block_size,
-               t.block_size != t.trace_block_size
-                   ? fmt::format(", split from {}", t.trace_block_size)
-                   : "",
-               t.format,
-               t.conversations_inferred
-                   ? fmt::format(", {} conversations inferred", t.conversations)
-                   : "");
+    fmt::print(
+        "{}: {} requests, {} block accesses ({}-token blocks{}), {} format{}\n", t.path, t.requests,
+        t.accesses, t.block_size,
+        t.block_size != t.trace_block_size ? fmt::format(", split from {}", t.trace_block_size)
+                                           : "",
+        t.format,
+        t.conversations_inferred ? fmt::format(", {} conversations inferred", t.conversations)
+                                 : "");
     fmt::print("{}", kvb::FormatResultTable(result));
     fmt::print("{:.2f} s, {:.1f} M accesses/s per run; results in {}/\n", result.elapsed_s,
                result.elapsed_s > 0

@@ -50,8 +50,9 @@ uint32_t AccessStream::Category(const Request& r) {
 // last full block position has P's hash. The deepest such match wins. A match on the first block
 // alone does not count (a shared system prompt would chain unrelated requests).
 void AccessStream::InferConversation(Request& r) {
-  const size_t full = std::min<size_t>(
-      r.block_hashes.size(), static_cast<size_t>(r.input_tokens / std::max<uint32_t>(1, r.block_size)));
+  const size_t full =
+      std::min<size_t>(r.block_hashes.size(),
+                       static_cast<size_t>(r.input_tokens / std::max<uint32_t>(1, r.block_size)));
   bool found = false;
   Tail parent{};
   for (size_t j = full; j-- > 1;) {
@@ -127,9 +128,10 @@ bool AccessStream::Next(SimBatch& batch) {
   global_index_ += batch.keys.size();
   if (next_use_) {
     if (global_index_ > next_use_->size()) {
-      throw InputError(fmt::format("'{}' changed while it was being read (second pass longer "
-                                   "than the first)",
-                                   summary_.path));
+      throw InputError(
+          fmt::format("'{}' changed while it was being read (second pass longer "
+                      "than the first)",
+                      summary_.path));
     }
     batch.next_use.assign(next_use_->begin() + static_cast<ptrdiff_t>(batch.base_index),
                           next_use_->begin() + static_cast<ptrdiff_t>(global_index_));

@@ -3,12 +3,11 @@
 // per-block token counts and (for belady) the index of each access's next use.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "utils/trace_reader.h"
 
@@ -19,17 +18,17 @@ struct SimRequest {
   int64_t conversation_id = -1;
   int32_t turn = 0;
   uint32_t category = 0;
-  uint32_t first = 0;       // index of its first access in SimBatch::keys
+  uint32_t first = 0;  // index of its first access in SimBatch::keys
   uint32_t num_blocks = 0;
   int64_t input_tokens = 0;  // prompt tokens (denominator of the token hit ratio)
 };
 
 struct SimBatch {
   std::vector<SimRequest> requests;
-  std::vector<uint64_t> keys;        // block ids, request after request
-  std::vector<uint32_t> tokens;      // tokens held by each accessed block
-  std::vector<uint64_t> next_use;    // global index of the key's next access (if requested)
-  uint64_t base_index = 0;           // global index of keys[0]
+  std::vector<uint64_t> keys;      // block ids, request after request
+  std::vector<uint32_t> tokens;    // tokens held by each accessed block
+  std::vector<uint64_t> next_use;  // global index of the key's next access (if requested)
+  uint64_t base_index = 0;         // global index of keys[0]
   size_t size() const { return keys.size(); }
 };
 

@@ -27,13 +27,13 @@ inline constexpr uint64_t kNeverAccessed = std::numeric_limits<uint64_t>::max();
 
 // What the simulator knows about the access being made. Block traces fill only the indices.
 struct AccessContext {
-  double time_s = 0;              // arrival of the request (block traces: the access index)
-  uint64_t access_index = 0;      // 0-based position of this access in the whole trace
+  double time_s = 0;                      // arrival of the request (block traces: the access index)
+  uint64_t access_index = 0;              // 0-based position of this access in the whole trace
   uint64_t next_access = kNeverAccessed;  // index of the next access to this key (belady only)
-  int64_t conversation_id = -1;   // -1: unknown
-  int32_t turn = 0;               // 1-based, 0: unknown
-  uint32_t category = 0;          // interned request category (type, turn bucket)
-  uint32_t block_index = 0;       // position of the block in its request's chain
+  int64_t conversation_id = -1;           // -1: unknown
+  int32_t turn = 0;                       // 1-based, 0: unknown
+  uint32_t category = 0;                  // interned request category (type, turn bucket)
+  uint32_t block_index = 0;               // position of the block in its request's chain
   uint32_t blocks_in_request = 1;
 };
 

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <bit>
-#include <stdexcept>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 namespace kvb {
 
@@ -105,7 +105,8 @@ MrcResult LruMrc::Result(const std::vector<uint64_t>& capacities, size_t curve_p
   }
   // cum[k] sums distances 0..k-1, so capacity c (distances <= c) reads cum[c + 1].
   const auto at = [&](uint64_t c) {
-    const size_t idx = hist_.empty() ? 0 : static_cast<size_t>(std::min<uint64_t>(c, hist_.size() - 1)) + 1;
+    const size_t idx =
+        hist_.empty() ? 0 : static_cast<size_t>(std::min<uint64_t>(c, hist_.size() - 1)) + 1;
     return MrcPoint{c, cum[idx], cum_tokens[idx]};
   };
   for (uint64_t c : capacities) out.requested.push_back(at(c));

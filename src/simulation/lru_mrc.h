@@ -36,8 +36,8 @@ class LruMrc {
 
   HitMode mode_;
   boost::unordered_flat_map<uint64_t, uint32_t> last_time_;
-  std::vector<uint64_t> bits_;     // bit t: some block's latest access is at time t
-  std::vector<int32_t> word_tree_; // Fenwick tree over popcount(bits_[w])
+  std::vector<uint64_t> bits_;      // bit t: some block's latest access is at time t
+  std::vector<int32_t> word_tree_;  // Fenwick tree over popcount(bits_[w])
   uint32_t now_ = 0;
   // hist_[d]: accesses (and their tokens) with effective distance d (index 0 unused); cold
   // misses are not stored. One array of pairs: one cache miss per access, not two.

@@ -19,7 +19,7 @@ struct PolicyParams {
 
 struct PolicyInfo {
   std::string name;
-  std::string summary;  // one line, shown by --list-policies
+  std::string summary;        // one line, shown by --list-policies
   bool needs_future = false;  // belady: the simulator must supply AccessContext::next_access
   std::function<std::unique_ptr<EvictionPolicy>(const PolicyParams&)> make;
 };

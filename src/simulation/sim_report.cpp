@@ -1,6 +1,7 @@
 #include "simulation/sim_report.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,12 +66,12 @@ nlohmann::json TallyJson(const Tally& t) {
 }  // namespace
 
 std::string FormatResultTable(const SimulationResult& result) {
-  std::string out = fmt::format("{:<20} {:>12} {:>12} {:>10} {:>10} {:>12}\n", "policy",
-                                "capacity", "blocks", "block_hit", "token_hit", "evictions");
+  std::string out = fmt::format("{:<20} {:>12} {:>12} {:>10} {:>10} {:>12}\n", "policy", "capacity",
+                                "blocks", "block_hit", "token_hit", "evictions");
   for (const RunResult& r : result.runs) {
     out += fmt::format("{:<20} {:>12} {:>12} {:>10.4f} {:>10.4f} {:>12}\n", r.policy,
-                       r.capacity_text, CapacityLabel(r.capacity_blocks),
-                       r.total.BlockHitRatio(), r.total.TokenHitRatio(), r.evictions);
+                       r.capacity_text, CapacityLabel(r.capacity_blocks), r.total.BlockHitRatio(),
+                       r.total.TokenHitRatio(), r.evictions);
   }
   if (result.mrc) {
     const MrcResult& m = *result.mrc;
@@ -167,6 +168,9 @@ ReportFiles WriteSimulationReport(const SimulationResult& result, const Simulati
                  {"jobs", config.jobs},
                  {"kv_bytes_per_token", config.kv_bytes_per_token}};
   j["elapsed_s"] = result.elapsed_s;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  j["max_rss_bytes"] = static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux: KiB
   nlohmann::json runs = nlohmann::json::array();
   for (const RunResult& r : result.runs) {
     nlohmann::json rj = TallyJson(r.total);
@@ -181,16 +185,15 @@ ReportFiles WriteSimulationReport(const SimulationResult& result, const Simulati
   j["results"] = runs;
   if (result.mrc) {
     const MrcResult& m = *result.mrc;
-    nlohmann::json mj = {{"distinct_blocks", m.distinct_blocks},
-                         {"accesses", m.accesses},
-                         {"cpu_s", m.elapsed_s}};
+    nlohmann::json mj = {
+        {"distinct_blocks", m.distinct_blocks}, {"accesses", m.accesses}, {"cpu_s", m.elapsed_s}};
     nlohmann::json req = nlohmann::json::array();
     for (const MrcPoint& p : m.requested) {
-      req.push_back({{"capacity_blocks", p.capacity_blocks == kUnbounded
-                                             ? nlohmann::json(nullptr)
-                                             : nlohmann::json(p.capacity_blocks)},
-                     {"block_hits", p.hits},
-                     {"hit_tokens", p.hit_tokens}});
+      req.push_back(
+          {{"capacity_blocks", p.capacity_blocks == kUnbounded ? nlohmann::json(nullptr)
+                                                               : nlohmann::json(p.capacity_blocks)},
+           {"block_hits", p.hits},
+           {"hit_tokens", p.hit_tokens}});
     }
     mj["requested"] = req;
     j["lru_mrc"] = mj;
@@ -246,11 +249,10 @@ ReportFiles WriteSimulationReport(const SimulationResult& result, const Simulati
     const MrcResult& m = *result.mrc;
     std::string mc = "capacity_blocks,block_hits,block_hit_ratio,hit_tokens,token_hit_ratio\n";
     for (const MrcPoint& p : m.curve) {
-      mc += fmt::format("{},{},{:.6f},{},{:.6f}\n", p.capacity_blocks, p.hits,
-                        m.accesses ? static_cast<double>(p.hits) / m.accesses : 0.0,
-                        p.hit_tokens,
-                        m.prompt_tokens ? static_cast<double>(p.hit_tokens) / m.prompt_tokens
-                                        : 0.0);
+      mc +=
+          fmt::format("{},{},{:.6f},{},{:.6f}\n", p.capacity_blocks, p.hits,
+                      m.accesses ? static_cast<double>(p.hits) / m.accesses : 0.0, p.hit_tokens,
+                      m.prompt_tokens ? static_cast<double>(p.hit_tokens) / m.prompt_tokens : 0.0);
     }
     write("mrc.csv", mc);
   }
@@ -282,10 +284,9 @@ ReportFiles WriteSimulationReport(const SimulationResult& result, const Simulati
     const MrcResult& m = *result.mrc;
     dat += "# lru one-pass MRC\n";
     for (const MrcPoint& p : m.curve) {
-      dat += fmt::format("{} {:.6f} {:.6f}\n", p.capacity_blocks,
-                         static_cast<double>(p.hits) / m.accesses,
-                         m.prompt_tokens ? static_cast<double>(p.hit_tokens) / m.prompt_tokens
-                                         : 0.0);
+      dat += fmt::format(
+          "{} {:.6f} {:.6f}\n", p.capacity_blocks, static_cast<double>(p.hits) / m.accesses,
+          m.prompt_tokens ? static_cast<double>(p.hit_tokens) / m.prompt_tokens : 0.0);
     }
     dat += "\n\n";
     cmds += fmt::format(
@@ -294,10 +295,9 @@ ReportFiles WriteSimulationReport(const SimulationResult& result, const Simulati
         cmds.empty() ? "" : ", \\\n     ", index++, token ? 3 : 2);
   }
   write("hit_ratio_vs_capacity.dat", dat);
-  const std::string title = fmt::format("{} hit ratio vs cache capacity ({}, {}-token blocks)",
-                                        token ? "Token" : "Block",
-                                        fs::path(result.trace.path).filename().string(),
-                                        result.trace.block_size);
+  const std::string title =
+      fmt::format("{} hit ratio vs cache capacity ({}, {}-token blocks)", token ? "Token" : "Block",
+                  fs::path(result.trace.path).filename().string(), result.trace.block_size);
   const std::string draw = "plot " + (cmds.empty() ? std::string("NaN notitle") : cmds) + "\n";
   std::string gp;
   gp += "# Generated by cache_simulator: edit and rerun `gnuplot hit_ratio_vs_capacity.gp`.\n";

@@ -2,10 +2,9 @@
 // summary (with a context block saying what produced it), CSVs and a gnuplot figure.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "simulation/simulator.h"
 

@@ -33,7 +33,7 @@ struct Tally {
 
 struct RunResult {
   std::string policy;
-  std::string capacity_text;   // as the user wrote it
+  std::string capacity_text;     // as the user wrote it
   uint64_t capacity_blocks = 0;  // UINT64_MAX: unbounded
   Tally total;
   uint64_t evictions = 0;

@@ -30,7 +30,7 @@ struct SimulationResult {
   TraceSummary trace;
   std::vector<RunResult> runs;  // policy-major, in the order given
   std::optional<MrcResult> mrc;
-  std::string read_issues;      // ReadIssues::Summary() of the reader ("" when clean)
+  std::string read_issues;  // ReadIssues::Summary() of the reader ("" when clean)
   uint64_t malformed_records = 0;
   double window_s = 0;
   double elapsed_s = 0;  // wall time, filled by the caller (simulation never reads a clock)

@@ -27,8 +27,8 @@ ByteSource::ByteSource(const std::string& path) : path_(path) {
   unsigned char magic[4] = {0, 0, 0, 0};
   const size_t got = std::fread(magic, 1, 4, file_);
   std::rewind(file_);
-  const bool zstd_magic = got == 4 && magic[0] == 0x28 && magic[1] == 0xB5 && magic[2] == 0x2F &&
-                          magic[3] == 0xFD;
+  const bool zstd_magic =
+      got == 4 && magic[0] == 0x28 && magic[1] == 0xB5 && magic[2] == 0x2F && magic[3] == 0xFD;
   if (zstd_magic) {
     zstd_ = std::make_unique<Zstd>();
     zstd_->stream = ZSTD_createDStream();

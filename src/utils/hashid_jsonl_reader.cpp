@@ -105,7 +105,8 @@ class HashIdJsonlReader final : public RequestReader {
       } else if (key == "chat_id") {
         if (value.get_int64().get(chat_id)) return fail("'chat_id' is not an integer");
       } else if (key == "parent_chat_id") {
-        if (value.get_int64().get(parent_chat_id)) return fail("'parent_chat_id' is not an integer");
+        if (value.get_int64().get(parent_chat_id))
+          return fail("'parent_chat_id' is not an integer");
       } else if (key == "turn") {
         int64_t t = 0;
         if (value.get_int64().get(t) || t < 0 || t > INT32_MAX) {
@@ -165,9 +166,10 @@ class HashIdJsonlReader final : public RequestReader {
           lines_.path(), length_mismatch_, block_size_, first_mismatch_line_));
     }
     if (out_of_order_ > 0) {
-      issues_->Warn(fmt::format("{}: {} requests arrive earlier than a previous one (first at "
-                                "line {}); the trace is not sorted by timestamp",
-                                lines_.path(), out_of_order_, first_out_of_order_line_));
+      issues_->Warn(
+          fmt::format("{}: {} requests arrive earlier than a previous one (first at "
+                      "line {}); the trace is not sorted by timestamp",
+                      lines_.path(), out_of_order_, first_out_of_order_line_));
     }
   }
 

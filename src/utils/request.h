@@ -19,14 +19,14 @@ struct RequestOutcome {
   double ttft_ms = -1;
   double tpot_ms = -1;  // (e2e - ttft) / (output_tokens - 1)
   double e2e_ms = -1;
-  std::vector<double> itl_ms;   // inter-token latencies, may be empty
-  int64_t prompt_tokens = -1;   // as reported by the server's usage
-  int64_t cached_tokens = -1;   // usage.prompt_tokens_details.cached_tokens
-  int64_t gpu_hit_tokens = -1;  // tokens served from the GPU prefix cache
-  int64_t cpu_hit_tokens = -1;  // tokens loaded from the LMCache CPU tier
-  int64_t disk_hit_tokens = -1; // tokens loaded from the LMCache disk tier
-  int64_t computed_tokens = -1; // prompt tokens computed (prefilled)
-  int64_t output_tokens = -1;   // generated tokens actually received
+  std::vector<double> itl_ms;    // inter-token latencies, may be empty
+  int64_t prompt_tokens = -1;    // as reported by the server's usage
+  int64_t cached_tokens = -1;    // usage.prompt_tokens_details.cached_tokens
+  int64_t gpu_hit_tokens = -1;   // tokens served from the GPU prefix cache
+  int64_t cpu_hit_tokens = -1;   // tokens loaded from the LMCache CPU tier
+  int64_t disk_hit_tokens = -1;  // tokens loaded from the LMCache disk tier
+  int64_t computed_tokens = -1;  // prompt tokens computed (prefilled)
+  int64_t output_tokens = -1;    // generated tokens actually received
   int32_t preemptions = 0;
   int32_t http_status = 0;  // 0: not HTTP (virtual time)
   std::string finish_reason;
@@ -34,12 +34,12 @@ struct RequestOutcome {
 };
 
 struct Request {
-  std::string request_id;             // as given by the source, or "<line>" when it has none
-  double arrival_s = 0;               // seconds since the start of the trace
+  std::string request_id;  // as given by the source, or "<line>" when it has none
+  double arrival_s = 0;    // seconds since the start of the trace
   std::optional<int64_t> conversation_id;
-  std::string parent_id;              // request id of the previous turn, "" when none/unknown
-  int32_t turn = 0;                   // 1-based turn in its conversation, 0 when unknown
-  std::string type;                   // request category (Alibaba: text/image/search/file)
+  std::string parent_id;  // request id of the previous turn, "" when none/unknown
+  int32_t turn = 0;       // 1-based turn in its conversation, 0 when unknown
+  std::string type;       // request category (Alibaba: text/image/search/file)
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   // Chain of KV block hashes: block_hashes[i] identifies block i AND every token before it

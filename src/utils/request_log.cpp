@@ -65,11 +65,21 @@ void AppendJsonString(std::string& out, std::string_view s) {
     }
     ++i;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
@@ -224,8 +234,8 @@ class RequestLogReader final : public RequestReader {
       if (lines_.line_number() == 1) {
         header = line.find("\"kvcache_bench_request_log\"") != std::string_view::npos;
         if (!header) {
-          issues_->Warn(fmt::format("{}: no request-log header line; reading it anyway",
-                                    lines_.path()));
+          issues_->Warn(
+              fmt::format("{}: no request-log header line; reading it anyway", lines_.path()));
         }
       }
       if (Parse(line, out, why, header)) {
@@ -264,9 +274,10 @@ class RequestLogReader final : public RequestReader {
         return fail("first line is not a request-log header ('kvcache_bench_request_log' missing)");
       }
       if (version != kRequestLogVersion) {
-        throw InputError(fmt::format("{}:1: request log version {} is not supported (this build "
-                                     "reads version {})",
-                                     lines_.path(), version, kRequestLogVersion));
+        throw InputError(
+            fmt::format("{}:1: request log version {} is not supported (this build "
+                        "reads version {})",
+                        lines_.path(), version, kRequestLogVersion));
       }
       return true;
     }
@@ -409,8 +420,7 @@ class RequestLogReader final : public RequestReader {
 
 }  // namespace
 
-std::unique_ptr<RequestReader> OpenRequestLog(const std::string& path,
-                                              const ReadOptions& options) {
+std::unique_ptr<RequestReader> OpenRequestLog(const std::string& path, const ReadOptions& options) {
   return std::make_unique<RequestLogReader>(path, options);
 }
 

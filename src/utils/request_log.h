@@ -17,7 +17,7 @@ inline constexpr int kRequestLogVersion = 1;
 // Header fields beyond the fixed ones (tool, version, commit, created): the producer's effective
 // configuration, seed, etc.
 struct RequestLogHeader {
-  std::string tool;            // e.g. "trace_generator", "emulated_server"
+  std::string tool;                 // e.g. "trace_generator", "emulated_server"
   nlohmann::json* extra = nullptr;  // optional object merged into the header (not owned)
 };
 

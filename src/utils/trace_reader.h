@@ -23,7 +23,16 @@
 
 namespace kvb {
 
-enum class TraceFormat { kAuto, kMooncake, kAlibaba, kRequestLog, kVllmLog, kBlock, kOracle, kAzure };
+enum class TraceFormat {
+  kAuto,
+  kMooncake,
+  kAlibaba,
+  kRequestLog,
+  kVllmLog,
+  kBlock,
+  kOracle,
+  kAzure
+};
 
 std::string_view FormatName(TraceFormat f);
 // Throws InputError listing the valid names.
@@ -82,8 +91,7 @@ std::unique_ptr<RequestReader> OpenHashIdJsonl(const std::string& path, TraceFor
 std::unique_ptr<RequestReader> OpenRequestLog(const std::string& path, const ReadOptions& options);
 std::unique_ptr<RequestReader> OpenVllmLog(const std::string& path, const ReadOptions& options);
 std::unique_ptr<RequestReader> OpenBlockTrace(const std::string& path, const ReadOptions& options);
-std::unique_ptr<RequestReader> OpenOracleTrace(const std::string& path,
-                                               const ReadOptions& options);
+std::unique_ptr<RequestReader> OpenOracleTrace(const std::string& path, const ReadOptions& options);
 std::unique_ptr<RequestReader> OpenAzureCsv(const std::string& path, const ReadOptions& options);
 
 }  // namespace kvb

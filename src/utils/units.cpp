@@ -31,10 +31,18 @@ bool SplitNumber(std::string_view text, double& value, std::string& suffix) {
 }
 
 bool ByteMultiplier(const std::string& suffix, double& mult) {
-  static const std::pair<const char*, double> kUnits[] = {
-      {"b", 1},         {"kb", 1e3},          {"mb", 1e6},          {"gb", 1e9},
-      {"tb", 1e12},     {"kib", 1024.0},      {"mib", 1048576.0},   {"gib", 1073741824.0},
-      {"tib", 1099511627776.0}, {"k", 1e3},   {"m", 1e6},           {"g", 1e9}};
+  static const std::pair<const char*, double> kUnits[] = {{"b", 1},
+                                                          {"kb", 1e3},
+                                                          {"mb", 1e6},
+                                                          {"gb", 1e9},
+                                                          {"tb", 1e12},
+                                                          {"kib", 1024.0},
+                                                          {"mib", 1048576.0},
+                                                          {"gib", 1073741824.0},
+                                                          {"tib", 1099511627776.0},
+                                                          {"k", 1e3},
+                                                          {"m", 1e6},
+                                                          {"g", 1e9}};
   for (const auto& [name, m] : kUnits) {
     if (suffix == name) {
       mult = m;
@@ -95,9 +103,8 @@ double ParseBytes(std::string_view text) {
   double mult = 1;
   if (!SplitNumber(text, value, suffix) || value < 0 ||
       (!suffix.empty() && !ByteMultiplier(suffix, mult))) {
-    throw InputError(
-        fmt::format("invalid size '{}': expected a number with an optional unit (GB, GiB, MB, ...)",
-                    text));
+    throw InputError(fmt::format(
+        "invalid size '{}': expected a number with an optional unit (GB, GiB, MB, ...)", text));
   }
   return value * mult;
 }
@@ -116,7 +123,8 @@ uint64_t CapacityToBlocks(const Capacity& c, uint32_t block_size, double kv_byte
     case Capacity::Unit::kBytes:
       if (kv_bytes_per_token <= 0) {
         throw InputError(fmt::format(
-            "capacity '{}' is in bytes: pass --model NAME so KV bytes per token are known", c.text));
+            "capacity '{}' is in bytes: pass --model NAME so KV bytes per token are known",
+            c.text));
       }
       blocks = c.value / (kv_bytes_per_token * block_size);
       break;

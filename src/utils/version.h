@@ -5,8 +5,8 @@
 
 namespace kvb {
 
-std::string ToolVersion();   // e.g. "0.1.0"
-std::string GitCommit();     // short hash, "-dirty" suffix when built from a modified tree
-std::string BuildType();     // CMAKE_BUILD_TYPE
+std::string ToolVersion();  // e.g. "0.1.0"
+std::string GitCommit();    // short hash, "-dirty" suffix when built from a modified tree
+std::string BuildType();    // CMAKE_BUILD_TYPE
 
 }  // namespace kvb

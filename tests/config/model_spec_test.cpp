@@ -1,10 +1,11 @@
+#include "config/model_spec.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
-#include "config/model_spec.h"
 #include "utils/errors.h"
 
 namespace kvb {
@@ -55,8 +56,10 @@ TEST_F(ModelSpecTest, BadYamlNamesFileLineAndKey) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
     }
   };
-  expect_error(write("kvb_m1.yaml", base + "num_layers2: 3\n"), "kvb_m1.yaml:7:1: num_layers2: unknown key");
-  expect_error(write("kvb_m2.yaml", "params: lots\n" + base.substr(12)), "kvb_m2.yaml:1:9: params: expected a number");
+  expect_error(write("kvb_m1.yaml", base + "num_layers2: 3\n"),
+               "kvb_m1.yaml:7:1: num_layers2: unknown key");
+  expect_error(write("kvb_m2.yaml", "params: lots\n" + base.substr(12)),
+               "kvb_m2.yaml:1:9: params: expected a number");
   expect_error(write("kvb_m3.yaml", base + "dtype: int3\n"), "dtype: unknown dtype");
   expect_error(write("kvb_m4.yaml", "params: [1, 2\n"), "kvb_m4.yaml:2:1: YAML syntax error");
   expect_error(write("kvb_m5.yaml", "params: 8e9\n"), "num_layers: required key is missing");

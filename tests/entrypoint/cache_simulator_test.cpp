@@ -32,7 +32,8 @@ Result RunCli(const std::string& args) {
 }
 
 std::string TempDir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("kvb_e2e_" + name + "_" + std::to_string(getpid()));
+  const fs::path d =
+      fs::temp_directory_path() / ("kvb_e2e_" + name + "_" + std::to_string(getpid()));
   fs::remove_all(d);
   return d.string();
 }
@@ -42,8 +43,9 @@ const std::string kData = KVB_TEST_DATA;
 TEST(CacheSimulatorCliTest, WritesTableJsonCsvAndPlots) {
   const std::string out = TempDir("ok");
   const Result r = RunCli("--input-file " + kData +
-                       "/alibaba_small.jsonl -p lru,belady,conversation-aware -c 2,4,inf --mrc "
-                       "-o " + out);
+                          "/alibaba_small.jsonl -p lru,belady,conversation-aware -c 2,4,inf --mrc "
+                          "-o " +
+                          out);
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("policy"), std::string::npos);
   EXPECT_NE(r.out.find("conversation-aware"), std::string::npos);
@@ -103,8 +105,10 @@ TEST(CacheSimulatorCliTest, MalformedLinesAreReportedAndStrictStops) {
 TEST(CacheSimulatorCliTest, ByteCapacitiesUseTheModelSpec) {
   const std::string out = TempDir("bytes");
   // Qwen3-8B: 147456 bytes/token; 512-token blocks of Mooncake: 75497472 bytes; 0.2GB -> 2 blocks.
-  const Result r = RunCli("--input-file " + kData + "/mooncake_small.jsonl -c 0.2GB --model qwen3-8b "
-                       "-o " + out);
+  const Result r = RunCli("--input-file " + kData +
+                          "/mooncake_small.jsonl -c 0.2GB --model qwen3-8b "
+                          "-o " +
+                          out);
   ASSERT_EQ(r.code, 0) << r.out;
   std::ifstream in(fs::path(out) / "summary.json");
   const auto j = nlohmann::json::parse(in);
@@ -119,6 +123,77 @@ TEST(CacheSimulatorCliTest, ListPoliciesShowsTheRegistry) {
                         "conversation-aware"}) {
     EXPECT_NE(r.out.find(p), std::string::npos) << p;
   }
+}
+
+}  // namespace
+
+namespace {
+
+// The Makefile's demo command line, run as `make demo` runs it.
+std::string DemoArgs() {
+  std::ifstream mk(KVB_SOURCE_DIR "/Makefile");
+  std::string line, args;
+  bool in = false;
+  while (std::getline(mk, line)) {
+    if (line.rfind("DEMO_ARGS := ", 0) == 0) {
+      in = true;
+      line = line.substr(13);
+    }
+    if (!in) continue;
+    const bool more = !line.empty() && line.back() == '\\';
+    if (more) line.pop_back();
+    args += line + " ";
+    if (!more) break;
+  }
+  return args;
+}
+
+TEST(CacheSimulatorCliTest, TheDemoRunsOnTheShippedSample) {
+  std::string args = DemoArgs();
+  ASSERT_NE(args.find("data/sample_multiturn.jsonl"), std::string::npos) << args;
+  const std::string out = TempDir("demo");
+  args.replace(args.find("data/"), 5, std::string(KVB_SOURCE_DIR) + "/data/");
+  args.replace(args.find("outputs/simulation/demo"), 23, out);
+  const Result r = RunCli(args);
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream in(fs::path(out) / "summary.json");
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["results"].size(), 9u * 5u);
+  EXPECT_TRUE(fs::exists(fs::path(out) / "hit_ratio_vs_capacity.png"));
+  EXPECT_EQ(j["trace"]["requests"], 922);
+  fs::remove_all(out);
+}
+
+TEST(TraceGeneratorCliTest, ReproducesTheShippedSampleExactly) {
+  const std::string out = TempDir("gen") + ".jsonl";
+  const std::string cmd = std::string(KVB_BIN_DIR) +
+                          "/trace_generator --conversations 300 --seed 7 --output " + out +
+                          " > /dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream a(out), b(KVB_SOURCE_DIR "/data/sample_multiturn.jsonl");
+  std::string la, lb;
+  std::getline(a, la);  // headers differ (date, commit)
+  std::getline(b, lb);
+  EXPECT_NE(la.find("\"seed\":7"), std::string::npos) << la;
+  size_t n = 0;
+  while (std::getline(a, la)) {
+    ASSERT_TRUE(std::getline(b, lb)) << "shipped sample is shorter, line " << n + 2;
+    ASSERT_EQ(la, lb) << "line " << n + 2;
+    ++n;
+  }
+  EXPECT_FALSE(std::getline(b, lb));
+  EXPECT_EQ(n, 922u);
+  fs::remove(out);
+}
+
+TEST(TraceGeneratorCliTest, BadSpecIsAnInputError) {
+  const std::string spec = TempDir("spec") + ".json";
+  std::ofstream(spec) << R"({"num_conversations": "many"})";
+  const std::string cmd = std::string(KVB_BIN_DIR) + "/trace_generator --spec " + spec +
+                          " --output /dev/null > /dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  fs::remove(spec);
 }
 
 }  // namespace

@@ -98,26 +98,25 @@ TEST(ConversationAwareTest, StaleBlocksGoBeforeCurrentOnes) {
 }
 
 // Category 1 conversations always send a second turn 5 s later (recorded as category 3), category
-// 2 ones never do. Afterwards conv 500 (category 1, idle 1 s) and conv 600 (category 2, idle
-// 0.5 s, the more recent one) compete:
+// 2 ones never do; training evicts nothing (each round is erased), so the first eviction below
+// has no window yet and scores the posterior of ever another turn. Then conv 500 (category 1,
+// idle 1 s) and conv 600 (category 2, idle 0.5 s, the more recent one) compete:
 //   category 1: n = 22 turns (20 trained + conv 500 + conv 700), m = 20, P = 21/24 = 0.875; all
-//     gaps (5 s) exceed 1 s and the prior (mean 5 s) gives e^-0.2, so S = (20 + 2*0.819)/22 =
-//     0.98 and s = 0.875*0.98 / (0.125 + 0.875*0.98) = 0.87;
-//   category 2: n = 21, m = 0, P = 1/23; S = prior e^-0.1 = 0.905, s = 0.04.
-// LRU would drop conv 500's blocks; the policy drops conv 600's, deepest first.
+//     gaps (5 s) exceed 1 s and the prior (mean 5 s) gives e^-0.2, so S(1) = (20 + 2*0.819)/22 =
+//     0.984 and s = 0.875*0.984 / (0.125 + 0.875*0.984) = 0.87;
+//   category 2: n = 21, m = 0, P = 1/23; S(0.5) = prior e^-0.1 = 0.905, s = 0.040.
+// LRU would drop conv 500's blocks; the policy drops 4, then 3 (same request, same scores).
 TEST(ConversationAwareTest, CategoryThatNeverReturnsIsEvictedFirst) {
   Harness h(4);
-  Keys used;
   for (int i = 0; i < 20; ++i) {
     const double t = 10.0 * i;
     const uint64_t a = 1000 + 10 * i;
     const uint64_t b = 2000 + i;
-    h.Run({100 + i, 1, t, {a}});
-    h.Run({200 + i, 2, t + 2, {b}});
-    h.Run({100 + i, 3, t + 5, {a, a + 1}});
-    used.insert(used.end(), {a, a + 1, b});
+    EXPECT_EQ(h.Run({100 + i, 1, t, {a}}), Keys{});
+    EXPECT_EQ(h.Run({200 + i, 2, t + 2, {b}}), Keys{});
+    EXPECT_EQ(h.Run({100 + i, 3, t + 5, {a, a + 1}}), Keys{});
+    for (uint64_t k : {a, a + 1, b}) h.cache().Erase(k);
   }
-  for (uint64_t k : used) h.cache().Erase(k);
   ASSERT_EQ(h.cache().size(), 0u);
 
   EXPECT_EQ(h.Run({500, 1, 300.0, {1, 2}}), Keys{});
@@ -129,7 +128,14 @@ TEST(ConversationAwareTest, CategoryThatNeverReturnsIsEvictedFirst) {
 
 // Every conversation here is fully evicted before its second turn arrives (capacity 2, B's two
 // blocks push out A's two), so crediting the follow-up needs the policy to remember
-// conversations with no cached block. The final comparison is the one of the previous test.
+// conversations with no cached block. Every training eviction has a single candidate; the scored
+// ones have idle times 1, 1, 4, 4 (round 0) then 5, 5, 1, 1, 4, 4 per round, so the window moves
+// from 1 s by 1/1024 of each difference: about 1.25 s at the end. The final comparison (prior
+// mean 5 s, as in the previous test):
+//   conv 500, category 1: S(1) - S(2.25) = 2 (e^-0.2 - e^-0.45) / 22 = 0.0165, s = 0.0146;
+//   conv 600, category 2: S(0.5) - S(1.75) = e^-0.1 - e^-0.35 = 0.2001, s = 0.0087.
+// Without the remembered conversations category 1 would have P = 1/24 and no gaps, and conv 500
+// (the older) would score lowest.
 TEST(ConversationAwareTest, LearningSurvivesEvictionOfAWholeConversation) {
   Harness h(2);
   Keys used;
@@ -150,9 +156,10 @@ TEST(ConversationAwareTest, LearningSurvivesEvictionOfAWholeConversation) {
   EXPECT_EQ(h.Run({700, 1, 301.0, {3}}), Keys{2});
 }
 
-// Conv 3's category has never been followed (P = 1/7 after 5 turns) while conv 1's was
-// (P = 1/2, S(0.5) = (0.714... + 2 e^-1)/3 ~ 0.48, s ~ 0.33); conv 3 scores lower even while it
-// is being served, but its blocks still go only after conv 1's.
+// Conv 3's category has never been followed (P = 1/7 after 5 turns, S(0) = 1: s = 0.14) while
+// conv 1's was (P = 1/2, one gap of 0.5 s: S(0.5) = (0.47 + 2e^-1)/3 = 0.40, s = 0.29): no window
+// yet, so these are posteriors. Conv 3 scores lower even while it is being served, but its blocks
+// still go only after conv 1's.
 TEST(ConversationAwareTest, RequestBeingServedIsProtectedEvenWhenItScoresLowest) {
   Harness h(3);
   for (int i = 0; i < 4; ++i) h.Run({10 + i, 2, 0.0, {100 + static_cast<uint64_t>(i)}});
@@ -164,6 +171,9 @@ TEST(ConversationAwareTest, RequestBeingServedIsProtectedEvenWhenItScoresLowest)
 
 // The first shared block of the served request is evicted (everything else is pinned or its
 // own), then the request touches another conversation's block, which joins the shared pool.
+// Conv 5's insert has one candidate (5, idle 1 s: the window). Conv 6's first insert compares
+// conv 5 (P = 1/8, prior mean 60 s: s = 0.125*(e^-1/60 - e^-2/60)/0.998 = 0.002) with the shared
+// 7 (P = 2/5, one gap of 2 s: S(2) = (0.96 + 2e^-1)/3 = 0.57, S(3) = 2e^-1.5/3 = 0.15, s = 0.20).
 TEST(ConversationAwareTest, SharedSegmentSurvivesEvictingItsHead) {
   Harness h(2);
   h.Run({1, 0, 0.0, {1}});
@@ -177,11 +187,46 @@ TEST(ConversationAwareTest, SharedSegmentSurvivesEvictingItsHead) {
   EXPECT_EQ(h.Run({6, 0, 6.0, {11, 12}}), Keys{7});
 }
 
-// Key 1 is a system prompt block used by conv 1..4; conv 5 does not use it. All conversations
-// are single-turn in category 0 (P0 = 1/(n+2)); the shared pool has seen 3 intervals, 2 followed
-// after 1 s: P = 3/5, and at 1 s idle S = (2*0.714 + 2*e^-1)/4 = 0.54, s = 0.45 — far above the
-// conversations' ~0.14. While conv 4 is served, key 1 is in its request and not a candidate.
-// Under LRU, key 1 (touched at t=3 before 41) would go before 41.
+// Category 1 conversations always return, but after 100 s; category 2 ones return half the time,
+// after 2 s (global mean gap 1010/15 = 67.3 s, the prior's). Training evicts nothing. Then:
+//   1st eviction (no window: posteriors): conv 900 (fresh category 5, P = 1/3, idle 3 s:
+//     s = 0.32) loses to conv 901 (category 2, P = 6/13, s = 0.46) and conv 902 (category 1,
+//     P = 11/13, s = 0.85); the window becomes 3 s.
+//   2nd, next request (a request scores with the window it started with): the chance of a turn
+//     within 3 s: conv 901 (idle 1 s): S(1) = (5 + 2e^-1/67.3)/7 = 0.996, S(4) = 2e^-4/67.3 / 7 =
+//     0.269, s = 0.4615*0.727/0.998 = 0.34; conv 902 (idle 0.5 s): S(0.5) - S(3.5) =
+//     2 (e^-0.5/67.3 - e^-3.5/67.3) / 12 = 0.0072, s = 0.006; conv 903 (category 6, P = 1/3,
+//     idle 0): 1 - e^-3/67.3 = 0.044, s = 0.015. The posterior would keep conv 902 (0.85 > 0.46);
+//     within the window only conv 901 is likely back.
+TEST(ConversationAwareTest, ShortWindowPrefersConversationsThatReturnSoon) {
+  Harness h(3);
+  for (int i = 0; i < 10; ++i) {
+    const double base = 300.0 * i;
+    const uint64_t slow = 1000 + 10 * i;
+    const uint64_t fast = 5000 + 10 * i;
+    EXPECT_EQ(h.Run({100 + i, 1, base, {slow}}), Keys{});
+    EXPECT_EQ(h.Run({200 + i, 2, base + 1, {fast}}), Keys{});
+    if (i % 2 == 0) EXPECT_EQ(h.Run({200 + i, 3, base + 3, {fast, fast + 1}}), Keys{});
+    for (uint64_t k : {fast, fast + 1}) h.cache().Erase(k);
+    EXPECT_EQ(h.Run({100 + i, 4, base + 100, {slow, slow + 1}}), Keys{});
+    for (uint64_t k : {slow, slow + 1}) h.cache().Erase(k);
+  }
+  ASSERT_EQ(h.cache().size(), 0u);
+  const double t = 5000;
+  EXPECT_EQ(h.Run({900, 5, t, {1}}), Keys{});
+  EXPECT_EQ(h.Run({901, 2, t + 2, {2}}), Keys{});
+  EXPECT_EQ(h.Run({902, 1, t + 2.5, {3}}), Keys{});
+  EXPECT_EQ(h.Run({903, 6, t + 3, {4}}), Keys{1});
+  EXPECT_EQ(h.Run({904, 6, t + 3, {5}}), Keys{3});
+}
+
+// Key 1 is a system prompt block used by conv 1..4; conv 5 does not use it. While conv 4 is
+// served, key 1 is in its request and not a candidate: conv 1 loses 11 (idle 3 s, which becomes
+// the window). Then all conversations are single-turn in category 0 (P0 = 1/7, no gaps: prior
+// mean 60 s, S(t) - S(t+3) ~ 0.047, s ~ 0.0068), while the shared pool has seen 3 intervals, 2
+// followed after 1 s (P = 3/5, prior mean 1 s): S(1) = (2*0.714 + 2e^-1)/4 = 0.54,
+// S(4) = 2e^-4/4 = 0.009, s = 0.6*0.532/(0.4 + 0.6*0.54) = 0.44. Under LRU, key 1 (touched at t=3
+// before 41) would go before 41.
 TEST(ConversationAwareTest, SharedSystemPromptBlockSurvives) {
   Harness h(4);
   EXPECT_EQ(h.Run({1, 0, 0.0, {1, 11}}), Keys{});

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <ostream>
 #include <filesystem>
+#include <ostream>
 #include <string>
 #include <vector>
 

@@ -1,3 +1,5 @@
+#include "simulation/simulator.h"
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -5,7 +7,6 @@
 
 #include "simulation/access_stream.h"
 #include "simulation/policy_registry.h"
-#include "simulation/simulator.h"
 #include "simulation/sim_test_util.h"
 #include "utils/errors.h"
 
@@ -46,7 +47,8 @@ TEST(SimulatorTest, MooncakeConversationTraceInfiniteCacheHitRatio) {
 
 TEST(SimulatorTest, PrefixModeStopsAtTheFirstMiss) {
   // Request 2 = [1 5 3]: 1 cached, 5 missing, 3 cached but after the miss.
-  const std::string path = testing::WriteLog({TestRequest{.blocks = {1, 2, 3}}, TestRequest{.blocks = {1, 5, 3}}}, 16);
+  const std::string path =
+      testing::WriteLog({TestRequest{.blocks = {1, 2, 3}}, TestRequest{.blocks = {1, 5, 3}}}, 16);
   const SimulationResult prefix = Simulate(path, {"lru"}, {"inf"}, HitMode::kPrefix);
   const SimulationResult block = Simulate(path, {"lru"}, {"inf"}, HitMode::kBlock);
   EXPECT_EQ(prefix.runs[0].total.hits, 1u);
@@ -131,10 +133,10 @@ TEST(SimulatorTest, InfersConversationsFromSharedPrefixes) {
 TEST(SimulatorTest, ResultsDoNotDependOnThreads) {
   if (!std::filesystem::exists(kShared)) GTEST_SKIP() << "shared trace missing";
   const std::vector<std::string> policies = {"lru", "fifo", "sieve", "vllm", "conversation-aware"};
-  const SimulationResult one = Simulate(kShared, policies, {"2000", "20000"}, HitMode::kPrefix,
-                                        true, 1);
-  const SimulationResult two = Simulate(kShared, policies, {"2000", "20000"}, HitMode::kPrefix,
-                                        true, 2);
+  const SimulationResult one =
+      Simulate(kShared, policies, {"2000", "20000"}, HitMode::kPrefix, true, 1);
+  const SimulationResult two =
+      Simulate(kShared, policies, {"2000", "20000"}, HitMode::kPrefix, true, 2);
   ASSERT_EQ(one.runs.size(), two.runs.size());
   for (size_t i = 0; i < one.runs.size(); ++i) {
     EXPECT_EQ(one.runs[i].total.hits, two.runs[i].total.hits) << one.runs[i].policy;

@@ -2,8 +2,8 @@
 
 #include "simulation/block_cache.h"
 #include "simulation/policy_registry.h"
-#include "simulation/simulator.h"
 #include "simulation/sim_test_util.h"
+#include "simulation/simulator.h"
 #include "utils/errors.h"
 
 namespace kvb {

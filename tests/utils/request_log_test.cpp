@@ -1,3 +1,5 @@
+#include "utils/request_log.h"
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -5,7 +7,6 @@
 #include <fstream>
 
 #include "utils/errors.h"
-#include "utils/request_log.h"
 #include "utils/trace_reader.h"
 
 namespace kvb {
@@ -104,11 +105,14 @@ TEST(RequestLogTest, MalformedLinesAreCountedWithLineNumbers) {
   const std::string path = TempPath("rlog_bad");
   {
     std::ofstream out(path);
-    out << R"({"kvcache_bench_request_log":1,"tool":"t"})" << "\n";
-    out << R"({"request_id":"a","arrival_s":0,"input_tokens":16,"block_hashes":[1]})" << "\n";
+    out << R"({"kvcache_bench_request_log":1,"tool":"t"})"
+        << "\n";
+    out << R"({"request_id":"a","arrival_s":0,"input_tokens":16,"block_hashes":[1]})"
+        << "\n";
     out << R"({"request_id":"b","arrival_s":"soon","input_tokens":16,"block_hashes":[1]})"
         << "\n";
-    out << R"({"request_id":"c","input_tokens":16,"block_hashes":[1]})" << "\n";
+    out << R"({"request_id":"c","input_tokens":16,"block_hashes":[1]})"
+        << "\n";
     out << "{broken\n";
   }
   auto reader = OpenTrace(path, {});
@@ -126,7 +130,8 @@ TEST(RequestLogTest, RejectsUnknownVersion) {
   const std::string path = TempPath("rlog_ver");
   {
     std::ofstream out(path);
-    out << R"({"kvcache_bench_request_log":99})" << "\n";
+    out << R"({"kvcache_bench_request_log":99})"
+        << "\n";
   }
   auto reader = OpenTrace(path, {});
   EXPECT_THROW(reader->Next(), InputError);
@@ -148,7 +153,9 @@ rc::Gen<std::string> GenText() {
 
 TEST(RequestLogTest, InvalidUtf8BecomesReplacementCharacter) {
   Request r = Sample();
-  r.request_id = "a\xC3" "b";
+  r.request_id =
+      "a\xC3"
+      "b";
   const std::string line = RequestToJsonLine(r);
   EXPECT_NE(line.find("\"a\\ufffdb\""), std::string::npos) << line;
 }

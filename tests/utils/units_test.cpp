@@ -1,10 +1,11 @@
+#include "utils/units.h"
+
 #include <gtest/gtest.h>
 
 #include <limits>
 
 #include "utils/block_hash.h"
 #include "utils/errors.h"
-#include "utils/units.h"
 
 namespace kvb {
 namespace {

@@ -14,15 +14,19 @@
 //    documents), LRU with a learned reuse model of its own; one request's blocks sit in it
 //    deepest-first (as vLLM frees them), so LRU never drops a shared chain's root first.
 // A conversation's current-vs-stale membership is an epoch comparison, so the splice at the start
-// of a new turn is O(1).
+// of a new turn is O(1). Without conversation ids (AccessContext::conversation_id == -1) every
+// request is its own conversation, and a later request re-using its blocks is its follow-up.
 //
 // Learning (per interned category, online): n_c requests, m_c of them followed by another turn
 // of the same conversation, a log-binned histogram of the follow-up gaps. P_c = (m_c+1)/(n_c+2),
 // S_c(t) = share of gaps > t, shrunk toward an exponential with the global mean gap. A
-// conversation silent for t scores s = P S / (1 - P + P S), the posterior probability that it
-// sends another turn. s falls with t inside a category, so each category's least recently
-// active conversation is its minimum; Victim() compares those heads and the shared pool's LRU
-// block only: O(categories) when the heads are unpinned.
+// conversation silent for t scores the probability that its next turn comes within the window w
+// that the cache can still hold it: s = P (S(t) - S(t+w)) / (1 - P + P S(t)), where w follows
+// the idle time of recent victims (before the first eviction w is infinite: the posterior
+// probability of ever another turn). Victim() compares each category's least recently active
+// conversation (its top block) and the shared pool's LRU block only: O(categories) when those
+// are unpinned. For w = infinity s falls with t, so the head is the category's minimum; for a
+// finite w it need not be (docs: measured, evaluating more candidates did not help).
 #include <algorithm>
 #include <array>
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -51,6 +55,8 @@ constexpr double kMaxGapS = 1e5;
 constexpr double kPriorWeight = 2.0;
 // Prior mean gap before any follow-up has been seen.
 constexpr double kDefaultMeanGapS = 60.0;
+// Weight of one scored eviction in the moving average of the victims' idle time (the window).
+constexpr double kWindowGain = 1.0 / 1024;
 // Conversations with no cached block are remembered (for learning: their next turn must be
 // credited to the category of their last one) up to this many, oldest forgotten first.
 constexpr size_t kMaxGhostConversations = size_t{1} << 18;
@@ -68,10 +74,7 @@ class ReuseStats {
     dirty_ = true;
   }
 
-  uint64_t turns() const { return turns_; }
-  uint64_t follow_ups() const { return follow_ups_; }
   uint64_t gaps() const { return gaps_; }
-  double gap_sum_s() const { return gap_sum_s_; }
   double MeanGap() const { return gaps_ == 0 ? 0.0 : gap_sum_s_ / static_cast<double>(gaps_); }
 
   // Laplace-smoothed probability that a turn is followed by another.
@@ -94,16 +97,20 @@ class ReuseStats {
       const double x = std::log(t / kMinGapS) / kLogStep;
       const int bin = std::min(static_cast<int>(x), kGapBins - 1);
       const double frac_above = std::clamp(static_cast<double>(bin + 1) - x, 0.0, 1.0);
-      above = static_cast<double>(suffix_[bin + 1]) + bins_[bin] * frac_above;
+      above = static_cast<double>(suffix_[bin + 1]) + static_cast<double>(bins_[bin]) * frac_above;
     }
     return (above + kPriorWeight * prior) / (static_cast<double>(gaps_) + kPriorWeight);
   }
 
-  // Posterior probability of another turn after t seconds of silence.
-  double Score(double t, double prior_mean_s) const {
+  // Probability of another turn within the next window_s seconds, given t seconds of silence:
+  // P (S(t) - S(t + w)) / (1 - P + P S(t)). With no window yet (no eviction so far), the
+  // probability of ever another turn: P S(t) / (1 - P + P S(t)).
+  double Score(double t, double window_s, double prior_mean_s) const {
+    t = std::max(t, 0.0);
     const double p = P();
-    const double ps = p * Survival(std::max(t, 0.0), prior_mean_s);
-    return ps / (1.0 - p + ps);
+    const double s = Survival(t, prior_mean_s);
+    const double later = window_s > 0 ? Survival(t + window_s, prior_mean_s) : 0.0;
+    return p * (s - later) / (1.0 - p + p * s);
   }
 
  private:
@@ -123,7 +130,7 @@ class ReuseStats {
   uint64_t follow_ups_ = 0;
   uint64_t gaps_ = 0;
   double gap_sum_s_ = 0;
-  std::array<uint32_t, kGapBins> bins_{};
+  std::array<uint64_t, kGapBins> bins_{};
   mutable std::array<uint64_t, kGapBins + 1> suffix_{};
   mutable bool dirty_ = false;
 };
@@ -155,6 +162,11 @@ struct Category {
   uint32_t external_id = 0;
   ReuseStats stats;
   Ends conversations;  // LRU (head) .. MRU (tail) by last_request_s
+  // Score of the conversation `scored` at generation `scored_generation` (a request evicts many
+  // blocks, mostly from the same head: the score only changes with the head or a generation).
+  uint32_t scored = kNil;
+  uint64_t scored_generation = 0;
+  double score = 0;
 };
 
 class ConversationAwarePolicy final : public EvictionPolicy {
@@ -184,8 +196,7 @@ class ConversationAwarePolicy final : public EvictionPolicy {
   void OnMiss(uint64_t, const AccessContext& ctx) override { BeginAccess(ctx); }
 
   void OnInsert(Slot slot, uint64_t, const AccessContext& ctx) override {
-    if (active_ == kNil) BeginAccess(ctx);  // a cache driven without OnMiss
-    now_ = ctx.time_s;
+    if (active_ == kNil || ctx.time_s != now_) BeginAccess(ctx);  // driven without OnMiss
     if (slot >= owner_.size()) {
       const size_t n = static_cast<size_t>(slot) + 1;
       owner_.resize(n, kFreeOwner);
@@ -232,14 +243,18 @@ class ConversationAwarePolicy final : public EvictionPolicy {
       }
     };
     const double conv_prior = ConversationPriorMean();
-    for (const Category& cat : categories_) {
+    for (Category& cat : categories_) {
       for (uint32_t ci = cat.conversations.head; ci != kNil; ci = convs_[ci].cat_next) {
         const Conversation& c = convs_[ci];
         // A pinned top means a running request holds the chain: cutting below it would orphan
         // it, so look at the next conversation instead.
         if (ci == serving || Pinned(c.current.tail)) continue;
-        consider(c.current.tail, cat.stats.Score(now_ - c.last_request_s, conv_prior),
-                 c.last_request_s);
+        if (cat.scored != ci || cat.scored_generation != generation_) {
+          cat.scored = ci;
+          cat.scored_generation = generation_;
+          cat.score = cat.stats.Score(now_ - c.last_request_s, request_window_s_, conv_prior);
+        }
+        consider(c.current.tail, cat.score, c.last_request_s);
         break;
       }
     }
@@ -247,10 +262,18 @@ class ConversationAwarePolicy final : public EvictionPolicy {
       // Blocks the serving request touched sit together at the MRU end.
       if (serving != kNil && epoch_[s] == serving_epoch) break;
       if (Pinned(s)) continue;
-      consider(s, shared_stats_.Score(now_ - time_[s], SharedPriorMean()), time_[s]);
+      consider(s, shared_stats_.Score(now_ - time_[s], request_window_s_, SharedPriorMean()),
+               time_[s]);
       break;
     }
-    if (best != kNil) return Evict(best);
+    if (best != kNil) {
+      // The horizon that matters is how long the cache keeps what it does not evict: follow
+      // the idle time of the victims chosen by score.
+      const double idle_s = std::max(now_ - best_time, 0.0);
+      window_s_ =
+          scored_evictions_++ == 0 ? idle_s : window_s_ + kWindowGain * (idle_s - window_s_);
+      return Evict(best);
+    }
 
     // 3. Only the serving request's blocks are left: its deepest own block, then its shared ones
     // (deepest first by construction).
@@ -276,6 +299,7 @@ class ConversationAwarePolicy final : public EvictionPolicy {
 
   // Resolves the conversation of the access and starts a new request at block_index 0.
   void BeginAccess(const AccessContext& ctx) {
+    if (ctx.time_s != now_) ++generation_;  // cached scores were for another time
     now_ = ctx.time_s;
     const bool first_block = ctx.block_index == 0;
     if (ctx.conversation_id >= 0) {
@@ -304,6 +328,9 @@ class ConversationAwarePolicy final : public EvictionPolicy {
       global_gap_sum_s_ += std::max(now_ - c.last_request_s, 0.0);
     }
     categories_[cat].stats.AddTurn();
+    // Scores are computed at one time and window per request (and with current statistics).
+    request_window_s_ = window_s_;
+    ++generation_;
     RetireCurrent(ci);  // the previous request's blocks become stale until touched again
     c.category = cat;
     c.last_request_s = now_;
@@ -334,6 +361,7 @@ class ConversationAwarePolicy final : public EvictionPolicy {
       ci = static_cast<uint32_t>(convs_.size());
       convs_.emplace_back();
     }
+    ++generation_;  // the index may have been scored as another conversation
     Conversation& c = convs_[ci];
     c = Conversation{};
     c.id = id;
@@ -500,6 +528,7 @@ class ConversationAwarePolicy final : public EvictionPolicy {
       // Without conversation ids, a later request re-using a request's own blocks is how a
       // follow-up turn shows. The rest of the old request (its partial last block) is stale.
       x.followed = true;
+      ++generation_;
       categories_[x.category].stats.AddFollowUp(now_ - x.last_request_s);
       global_gaps_ += 1;
       global_gap_sum_s_ += std::max(now_ - x.last_request_s, 0.0);
@@ -608,6 +637,10 @@ class ConversationAwarePolicy final : public EvictionPolicy {
   bool in_request_ = false;
   uint32_t epoch_counter_ = 0;
   double now_ = 0;
+  double window_s_ = 0;  // EWMA of the victims' idle time; 0 until the first scored eviction
+  uint64_t scored_evictions_ = 0;
+  double request_window_s_ = 0;  // window_s_ when the request being served started
+  uint64_t generation_ = 1;      // bumped whenever cached category scores may be stale
 };
 
 }  // namespace
