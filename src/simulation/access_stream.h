@@ -37,7 +37,7 @@ struct AccessStreamOptions {
   uint32_t block_size = 0;  // simulate at this block size (must divide the trace's); 0: native
   // Infer conversation/turn from shared prefixes when the trace has none (docs/policies.md).
   bool infer_conversations = true;
-  size_t batch_accesses = 1 << 18;
+  size_t batch_accesses = 1 << 15;  // small enough to stay in L2 beside the cache index
 };
 
 // Facts about the trace gathered while streaming it.

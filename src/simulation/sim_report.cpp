@@ -316,6 +316,10 @@ ReportFiles WriteSimulationReport(const SimulationResult& result, const Simulati
   gp += "set output 'hit_ratio_vs_capacity.svg'\n" + draw;
   gp += "unset output\n";
   write("hit_ratio_vs_capacity.gp", gp);
+  if (cmds.empty()) {
+    files.plot_warning = "no finite capacity to plot (only 'inf'): hit_ratio_vs_capacity.png not drawn";
+    return files;
+  }
   files.plot_warning = RunGnuplot(output_dir, "hit_ratio_vs_capacity.gp");
   if (files.plot_warning.empty()) {
     files.written.push_back((dir / "hit_ratio_vs_capacity.png").string());
