@@ -13,6 +13,7 @@
 #include "simulation/sim_report.h"
 #include "simulation/simulator.h"
 #include "utils/errors.h"
+#include "utils/guarded_main.h"
 
 namespace {
 
@@ -139,13 +140,5 @@ int Run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Run(argc, argv);
-  } catch (const kvb::InputError& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "internal error: {}\n", e.what());
-    return 1;
-  }
+  return kvb::GuardedMain([&] { return Run(argc, argv); });
 }

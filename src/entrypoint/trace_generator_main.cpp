@@ -8,6 +8,7 @@
 #include <random>
 
 #include "utils/errors.h"
+#include "utils/guarded_main.h"
 #include "utils/request_log.h"
 #include "utils/synthetic_workload.h"
 
@@ -67,13 +68,5 @@ int Run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Run(argc, argv);
-  } catch (const kvb::InputError& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "internal error: {}\n", e.what());
-    return 1;
-  }
+  return kvb::GuardedMain([&] { return Run(argc, argv); });
 }

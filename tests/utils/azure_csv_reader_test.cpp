@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
 #include "utils/errors.h"
 #include "utils/trace_reader.h"
 
@@ -19,31 +20,9 @@ const std::string kData = KVB_TEST_DATA;
 const std::string kFixture = kData + "/azure_conv_small.csv";
 const std::string kHeader = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
 
-class AzureCsvReaderTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("kvb_azure_{}_{}", getpid(), info->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+class AzureCsvReaderTest : public testing::ScratchDirTest {};
 
-  std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-
-  std::filesystem::path dir_;
-};
-
-std::vector<Request> ReadAll(RequestReader& reader) {
-  std::vector<Request> out;
-  Request r;
-  while (reader.NextInto(r)) out.push_back(r);
-  return out;
-}
+using testing::ReadAll;
 
 TEST_F(AzureCsvReaderTest, ReadsRows) {
   auto reader = OpenAzureCsv(kFixture, {});

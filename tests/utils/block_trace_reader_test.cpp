@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
 #include "utils/errors.h"
 #include "utils/trace_reader.h"
 
@@ -16,40 +17,9 @@ namespace {
 
 const std::string kData = KVB_TEST_DATA;
 
-class BlockTraceTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("kvb_block_{}_{}_{}", getpid(), info->test_suite_name(), info->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+class BlockTraceTest : public testing::ScratchDirTest {};
 
-  std::string Write(const std::string& name, const std::string& bytes) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-  }
-
-  // Compresses `path` with the zstd CLI; "" when the CLI is missing.
-  std::string Zstd(const std::string& path) {
-    if (std::system("command -v zstd >/dev/null 2>&1") != 0) return "";
-    const std::string zst =
-        (dir_ / (std::filesystem::path(path).filename().string() + ".zst")).string();
-    if (std::system(fmt::format("zstd -q -f -o '{}' '{}'", zst, path).c_str()) != 0) return "";
-    return zst;
-  }
-
-  std::filesystem::path dir_;
-};
-
-std::vector<Request> ReadAll(RequestReader& reader) {
-  std::vector<Request> out;
-  Request r;
-  while (reader.NextInto(r)) out.push_back(r);
-  return out;
-}
+using testing::ReadAll;
 
 // ---------------------------------------------------------------------------------------------
 // block: one id per line

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
 #include "utils/block_hash.h"
 #include "utils/errors.h"
 #include "utils/trace_reader.h"
@@ -18,25 +19,7 @@ namespace {
 
 const std::string kData = KVB_TEST_DATA;
 
-// A scratch directory per test, removed afterwards.
-class VllmLogReaderTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("kvb_vllm_{}_{}", getpid(), info->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-
-  std::filesystem::path dir_;
-};
+class VllmLogReaderTest : public testing::ScratchDirTest {};
 
 std::vector<uint32_t> Range(uint32_t begin, uint32_t end) {
   std::vector<uint32_t> v(end - begin);
@@ -91,12 +74,7 @@ std::string NewDetails(const std::string& time, const std::string& id,
       time, id, List(tokens));
 }
 
-std::vector<Request> ReadAll(RequestReader& reader) {
-  std::vector<Request> out;
-  Request r;
-  while (reader.NextInto(r)) out.push_back(r);
-  return out;
-}
+using testing::ReadAll;
 
 std::vector<Request> ReadAll(const std::string& path, ReadOptions options = {}) {
   auto reader = OpenVllmLog(path, options);
