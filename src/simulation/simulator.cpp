@@ -14,6 +14,8 @@
 namespace kvb {
 namespace {
 
+constexpr double kMaxWindows = 1 << 20;
+
 double ThreadCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -67,8 +69,10 @@ class CacheRun final : public Consumer {
       }
       cache_.EndRequest();
       result_.total.Add(t);
+      // A wild timestamp must not allocate a giant series: windows past kMaxWindows share the
+      // last one (reported in summary.json as the series length).
       const double w = std::floor((r.time_s - t0_) / window_);
-      const size_t wi = w > 0 ? static_cast<size_t>(w) : 0;
+      const size_t wi = w > 0 ? static_cast<size_t>(std::min(w, kMaxWindows)) : 0;
       if (wi >= result_.windows.size()) result_.windows.resize(wi + 1);
       result_.windows[wi].Add(t);
       const size_t ti = std::min<size_t>(static_cast<size_t>(std::max(0, r.turn)), max_turn_);

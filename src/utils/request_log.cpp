@@ -287,6 +287,7 @@ class RequestLogReader final : public RequestReader {
     out.type.clear();
     out.turn = 0;
     out.outcome.reset();
+    out.block_size = 16;  // the default when a producer leaves it out
     bool has_id = false, has_arrival = false, has_in = false, has_hashes = false;
     for (auto field : obj) {
       const std::string_view key = field.key;
