@@ -15,6 +15,7 @@
 
 #include "simulation/policy_registry.h"
 #include "utils/errors.h"
+#include "utils/file_util.h"
 #include "utils/version.h"
 
 namespace kvb {
@@ -25,21 +26,6 @@ constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
 
 std::string CapacityLabel(uint64_t blocks) {
   return blocks == kUnbounded ? "inf" : std::to_string(blocks);
-}
-
-// Writes `text` to `path` atomically (temporary name, then rename).
-void WriteFileAtomic(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(fmt::format("cannot write '{}'", tmp.string()));
-    out << text;
-    out.flush();
-    if (!out) throw InputError(fmt::format("error writing '{}' (disk full?)", tmp.string()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw InputError(fmt::format("cannot rename '{}': {}", tmp.string(), ec.message()));
 }
 
 // One colour per policy, the same in every plot the project draws.
@@ -140,7 +126,7 @@ ReportFiles WriteSimulationReport(const SimulationResult& result, const Simulati
   }
   const fs::path dir(output_dir);
   const auto write = [&](const std::string& name, const std::string& text) {
-    WriteFileAtomic(dir / name, text);
+    WriteFileAtomic((dir / name).string(), text);
     files.written.push_back((dir / name).string());
   };
 
