@@ -3,8 +3,11 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -52,6 +55,23 @@ inline std::vector<Request> ReadAll(RequestReader& reader) {
   Request r;
   while (reader.NextInto(r)) out.push_back(r);
   return out;
+}
+
+// Runs a shell command; its exit code and its stdout and stderr together.
+struct CommandResult {
+  int code = -1;
+  std::string out;
+};
+inline CommandResult RunCommand(const std::string& command) {
+  CommandResult r;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 }  // namespace kvb::testing

@@ -9,26 +9,16 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "test_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
+using Result = kvb::testing::CommandResult;
 
 Result RunCli(const std::string& args) {
-  const std::string cmd = std::string(KVB_BIN_DIR) + "/cache_simulator " + args + " 2>&1";
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return kvb::testing::RunCommand(std::string(KVB_BIN_DIR) + "/cache_simulator " + args);
 }
 
 std::string TempDir(const std::string& name) {
