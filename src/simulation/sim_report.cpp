@@ -291,19 +291,20 @@ ReportFiles WriteSimulationReport(const SimulationResult& result, const Simulati
   gp += "set xlabel 'cache capacity (blocks)'\n";
   gp += fmt::format("set ylabel '{} hit ratio ({} mode)'\n", token ? "token" : "block",
                     token ? "prefix" : "block");
-  gp += "set yrange [0:*]\nset grid\nset key bottom right\n";
+  gp += "set yrange [0:*]\nset grid\nset key outside right top\n";
   if (result.mrc || (max_c > 0 && max_c >= 10 * min_c)) gp += "set logscale x\n";
-  if (!result.mrc && max_c > 0 && max_c == min_c) {
-    gp += fmt::format("set xrange [{}:{}]\n", min_c / 2, max_c * 2);
-  }
-  gp += "set terminal pngcairo size 1000,650 font 'sans,11'\n";
+  // Frame the capacities asked for (the MRC line spans them too), with a margin.
+  if (max_c > 0)
+    gp += fmt::format("set xrange [{}:{}]\n", std::max<uint64_t>(1, min_c / 2), max_c * 2);
+  gp += "set terminal pngcairo size 1100,650 font 'sans,11'\n";
   gp += "set output 'hit_ratio_vs_capacity.png'\n" + draw;
-  gp += "set terminal svg size 1000,650 dynamic font 'sans,11'\n";
+  gp += "set terminal svg size 1100,650 dynamic font 'sans,11'\n";
   gp += "set output 'hit_ratio_vs_capacity.svg'\n" + draw;
   gp += "unset output\n";
   write("hit_ratio_vs_capacity.gp", gp);
   if (cmds.empty()) {
-    files.plot_warning = "no finite capacity to plot (only 'inf'): hit_ratio_vs_capacity.png not drawn";
+    files.plot_warning =
+        "no finite capacity to plot (only 'inf'): hit_ratio_vs_capacity.png not drawn";
     return files;
   }
   files.plot_warning = RunGnuplot(output_dir, "hit_ratio_vs_capacity.gp");
