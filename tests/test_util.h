@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "utils/errors.h"
 #include "utils/trace_reader.h"
 
 namespace kvb::testing {
@@ -55,6 +56,17 @@ inline std::vector<Request> ReadAll(RequestReader& reader) {
   Request r;
   while (reader.NextInto(r)) out.push_back(r);
   return out;
+}
+
+// Expects `fn` to throw InputError with `needle` in its message.
+template <typename Fn>
+void ExpectInputError(Fn&& fn, const std::string& needle) {
+  try {
+    fn();
+    ADD_FAILURE() << "no InputError; expected one mentioning: " << needle;
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
 }
 
 // Runs a shell command; its exit code and its stdout and stderr together.

@@ -377,27 +377,22 @@ Engine::Engine(const EngineConfig& config, std::unique_ptr<LatencyModel> latency
         static_cast<double>(std::min<int64_t>(c.tensor_parallel, c.model.num_kv_heads));
     const auto kv_bytes =
         static_cast<uint64_t>(std::llround(c.model.KvBytesPerToken() / kv_heads_split));
+    const auto make_tier = [&](const char* name, double bytes, double bandwidth) {
+      LmcacheTierConfig t;
+      t.name = name;
+      t.capacity_bytes = static_cast<uint64_t>(bytes);
+      t.chunk_size_tokens = l.chunk_size;
+      t.kv_bytes_per_token = kv_bytes;
+      t.bandwidth_bytes_per_s = bandwidth;
+      t.policy = l.policy;
+      return std::make_unique<LmcacheTier>(t);
+    };
     if (l.cpu_bytes > 0) {
-      LmcacheTierConfig t;
-      t.name = "cpu";
-      t.capacity_bytes = static_cast<uint64_t>(l.cpu_bytes);
-      t.chunk_size_tokens = l.chunk_size;
-      t.kv_bytes_per_token = kv_bytes;
-      t.bandwidth_bytes_per_s = l.cpu_bandwidth_bytes_per_s > 0 ? l.cpu_bandwidth_bytes_per_s
-                                                                : c.gpu.host_bandwidth_bytes_per_s;
-      t.policy = l.policy;
-      m.cpu = std::make_unique<LmcacheTier>(t);
+      m.cpu = make_tier("cpu", l.cpu_bytes,
+                        l.cpu_bandwidth_bytes_per_s > 0 ? l.cpu_bandwidth_bytes_per_s
+                                                        : c.gpu.host_bandwidth_bytes_per_s);
     }
-    if (l.disk_bytes > 0) {
-      LmcacheTierConfig t;
-      t.name = "disk";
-      t.capacity_bytes = static_cast<uint64_t>(l.disk_bytes);
-      t.chunk_size_tokens = l.chunk_size;
-      t.kv_bytes_per_token = kv_bytes;
-      t.bandwidth_bytes_per_s = l.disk_bandwidth_bytes_per_s;
-      t.policy = l.policy;
-      m.disk = std::make_unique<LmcacheTier>(t);
-    }
+    if (l.disk_bytes > 0) m.disk = make_tier("disk", l.disk_bytes, l.disk_bandwidth_bytes_per_s);
   }
 
   m.latency = latency ? std::move(latency)

@@ -6,14 +6,18 @@
 #include <filesystem>
 #include <fstream>
 
+#include "test_util.h"
 #include "utils/errors.h"
 
 namespace kvb {
 namespace {
 
-class GpuSpecTest : public ::testing::Test {
+class GpuSpecTest : public testing::ScratchDirTest {
  protected:
-  void SetUp() override { setenv("KVB_CONFIG_DIR", KVB_SOURCE_DIR "/configs", 1); }
+  void SetUp() override {
+    ScratchDirTest::SetUp();
+    setenv("KVB_CONFIG_DIR", KVB_SOURCE_DIR "/configs", 1);
+  }
 };
 
 TEST_F(GpuSpecTest, ShippedGpusHaveDatasheetNumbers) {
@@ -53,37 +57,26 @@ TEST_F(GpuSpecTest, UnknownGpuListsKnownOnes) {
 }
 
 TEST_F(GpuSpecTest, BadYamlNamesFileLineAndKey) {
-  const auto dir = std::filesystem::temp_directory_path();
-  const auto write = [&](const std::string& name, const std::string& text) {
-    const auto p = (dir / name).string();
-    std::ofstream(p) << text;
-    return p;
-  };
   const std::string base =
       "peak_bf16_flops: 1e15\nhbm_bandwidth_bytes_per_s: 3e12\nmemory_bytes: 8e10\n"
       "host_bandwidth_bytes_per_s: 6.4e10\n";
   const auto expect_error = [](const std::string& path, const std::string& needle) {
-    try {
-      LoadGpuSpec(path);
-      ADD_FAILURE() << "no error for " << path;
-    } catch (const InputError& e) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    }
+    testing::ExpectInputError([&] { LoadGpuSpec(path); }, needle);
   };
-  expect_error(write("kvb_g1.yaml",
+  expect_error(Write("kvb_g1.yaml",
                      "peak_bf16_flops: 1e15\nhbm_bandwidth_bytes_per_s: -3e12\nmemory_bytes: 8e10\n"
                      "host_bandwidth_bytes_per_s: 6.4e10\n"),
                "kvb_g1.yaml:2:28: hbm_bandwidth_bytes_per_s: must be positive");
-  expect_error(write("kvb_g2.yaml", base + "tflops: 3\n"), "kvb_g2.yaml:5:1: tflops: unknown key");
-  expect_error(write("kvb_g3.yaml", base + "mfu: 1.5\n"),
+  expect_error(Write("kvb_g2.yaml", base + "tflops: 3\n"), "kvb_g2.yaml:5:1: tflops: unknown key");
+  expect_error(Write("kvb_g3.yaml", base + "mfu: 1.5\n"),
                "kvb_g3.yaml:5:6: mfu: must be in (0, 1]");
-  expect_error(write("kvb_g4.yaml", base + "step_overhead_s: -1\n"),
+  expect_error(Write("kvb_g4.yaml", base + "step_overhead_s: -1\n"),
                "step_overhead_s: must not be negative");
-  expect_error(write("kvb_g5.yaml", "peak_bf16_flops: 1e15\n"),
+  expect_error(Write("kvb_g5.yaml", "peak_bf16_flops: 1e15\n"),
                "hbm_bandwidth_bytes_per_s: required key is missing");
-  expect_error(write("kvb_g6.yaml", base + "nvlink_bandwidth_bytes_per_s: fast\n"),
+  expect_error(Write("kvb_g6.yaml", base + "nvlink_bandwidth_bytes_per_s: fast\n"),
                "kvb_g6.yaml:5:31: nvlink_bandwidth_bytes_per_s: expected a number");
-  const GpuSpec g = LoadGpuSpec(write("kvb_g7.yaml", base));
+  const GpuSpec g = LoadGpuSpec(Write("kvb_g7.yaml", base));
   EXPECT_EQ(g.name, "kvb_g7");
   EXPECT_DOUBLE_EQ(g.latency.mfu, LatencyParams{}.mfu);
   EXPECT_DOUBLE_EQ(g.InterconnectBandwidthBytesPerS(), 6.4e10);

@@ -6,14 +6,18 @@
 #include <filesystem>
 #include <fstream>
 
+#include "test_util.h"
 #include "utils/errors.h"
 
 namespace kvb {
 namespace {
 
-class ModelSpecTest : public ::testing::Test {
+class ModelSpecTest : public testing::ScratchDirTest {
  protected:
-  void SetUp() override { setenv("KVB_CONFIG_DIR", KVB_SOURCE_DIR "/configs", 1); }
+  void SetUp() override {
+    ScratchDirTest::SetUp();
+    setenv("KVB_CONFIG_DIR", KVB_SOURCE_DIR "/configs", 1);
+  }
 };
 
 TEST_F(ModelSpecTest, ShippedModelsHaveRealNumbers) {
@@ -39,35 +43,24 @@ TEST_F(ModelSpecTest, UnknownModelListsKnownOnes) {
 }
 
 TEST_F(ModelSpecTest, BadYamlNamesFileLineAndKey) {
-  const auto dir = std::filesystem::temp_directory_path();
-  const auto write = [&](const std::string& name, const std::string& text) {
-    const auto p = (dir / name).string();
-    std::ofstream(p) << text;
-    return p;
-  };
   const std::string base =
       "params: 8e9\nnum_layers: 32\nhidden_size: 4096\nnum_attention_heads: 32\n"
       "num_kv_heads: 8\nmax_model_len: 8192\n";
   const auto expect_error = [](const std::string& path, const std::string& needle) {
-    try {
-      LoadModelSpec(path);
-      ADD_FAILURE() << "no error for " << path;
-    } catch (const InputError& e) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    }
+    testing::ExpectInputError([&] { LoadModelSpec(path); }, needle);
   };
-  expect_error(write("kvb_m1.yaml", base + "num_layers2: 3\n"),
+  expect_error(Write("kvb_m1.yaml", base + "num_layers2: 3\n"),
                "kvb_m1.yaml:7:1: num_layers2: unknown key");
-  expect_error(write("kvb_m2.yaml", "params: lots\n" + base.substr(12)),
+  expect_error(Write("kvb_m2.yaml", "params: lots\n" + base.substr(12)),
                "kvb_m2.yaml:1:9: params: expected a number");
-  expect_error(write("kvb_m3.yaml", base + "dtype: int3\n"), "dtype: unknown dtype");
-  expect_error(write("kvb_m4.yaml", "params: [1, 2\n"), "kvb_m4.yaml:2:1: YAML syntax error");
-  expect_error(write("kvb_m5.yaml", "params: 8e9\n"), "num_layers: required key is missing");
-  expect_error(write("kvb_m6.yaml",
+  expect_error(Write("kvb_m3.yaml", base + "dtype: int3\n"), "dtype: unknown dtype");
+  expect_error(Write("kvb_m4.yaml", "params: [1, 2\n"), "kvb_m4.yaml:2:1: YAML syntax error");
+  expect_error(Write("kvb_m5.yaml", "params: 8e9\n"), "num_layers: required key is missing");
+  expect_error(Write("kvb_m6.yaml",
                      "params: 8e9\nnum_layers: 32\nhidden_size: 4096\nnum_attention_heads: 32\n"
                      "num_kv_heads: 8\nmax_model_len: -1\n"),
                "max_model_len: must be positive");
-  EXPECT_NO_THROW(LoadModelSpec(write("kvb_m7.yaml", base)));
+  EXPECT_NO_THROW(LoadModelSpec(Write("kvb_m7.yaml", base)));
 }
 
 }  // namespace
